@@ -335,7 +335,9 @@ SEAM_EXTERN int seam_job_free(seam_job *job);
  * seam_pool_set_size()'s value if set, else the environment variable
  * SEAM_THREADPOOL_SIZE, else 4; always clamped to [1, 1024]. The pool starts
  * at the first submit (reading SEAM_THREADPOOL_SIZE then) and its threads are
- * joined when the last loop is freed; a later submit starts a fresh pool.
+ * joined when the last loop is freed; a later submit starts a fresh pool. The
+ * pool's threads block every signal, so process-directed signals (SIGINT, ...)
+ * are never handled on them.
  */
 SEAM_EXTERN int seam_pool_size(void);
 
