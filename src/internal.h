@@ -54,6 +54,7 @@ struct seam_loop {
   struct seam__signal stop;                 /* seam_loop_stop() */
   struct seam__signal completions;          /* pool -> loop */
   _Atomic(struct seam_job *) completed;     /* LIFO of finished jobs */
+  atomic_uint completing; /* pool threads inside seam__job_complete() */
 
   struct seam__queue registry; /* link in the process's list of loops */
 };

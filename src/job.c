@@ -10,6 +10,14 @@
 
 void seam__job_complete(seam_job *job) {
   seam_loop *loop = job->loop;
+  /*
+   * Once the job is on the stack, the loop thread may run its done, and the
+   * user may free the job and then the loop, while this thread still has to
+   * signal the loop. seam_loop_free() waits for this count to drop to zero;
+   * the release push below makes the increment visible to any thread that
+   * has seen the job.
+   */
+  atomic_fetch_add_explicit(&loop->completing, 1, memory_order_relaxed);
   seam_job *head = atomic_load_explicit(&loop->completed, memory_order_relaxed);
   do
     job->completed = head;
@@ -20,6 +28,7 @@ void seam__job_complete(seam_job *job) {
    * include this job. */
   if (head == NULL)
     seam__signal_send(loop, &loop->completions);
+  atomic_fetch_sub_explicit(&loop->completing, 1, memory_order_release);
 }
 
 void seam__jobs_completed(struct seam__signal *signal) {

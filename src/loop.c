@@ -14,7 +14,7 @@
  * more than one batch) lands on the now empty stack, which wakes the loop
  * again: it runs in the next iteration, after the timers due by then.
  */
-#include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -122,6 +122,7 @@ static int loop_open(void *native, seam_loop **out) {
   atomic_init(&loop->running, 0);
   atomic_init(&loop->now, seam__clock_ms());
   atomic_init(&loop->completed, NULL);
+  atomic_init(&loop->completing, 0);
   loop->armed = SEAM__NO_TIMEOUT;
   seam__signal_init(&loop->stop, stop_run);
   seam__signal_init(&loop->completions, seam__jobs_completed);
@@ -210,6 +211,10 @@ int seam_loop_free(seam_loop *loop) {
   if (loop->handles != 0 || loop->dispatching ||
       atomic_load(&loop->running))
     return SEAM_EBUSY;
+  /* A pool thread may be finishing the hand-over of a job whose done has
+   * already run (see seam__job_complete); it is a matter of instructions. */
+  while (atomic_load_explicit(&loop->completing, memory_order_acquire))
+    sched_yield();
   /*
    * What can still be on the ready stack: the loop's own signals, and
    * notifiers freed while pending, whose memory waits for their turn. Only
