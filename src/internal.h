@@ -91,10 +91,11 @@ void seam__alive(seam_loop *loop, int delta);
 /* Monotonic milliseconds. */
 uint64_t seam__clock_ms(void);
 
-/* Timers (timer.c): run the due ones, and arm the native timer for the
- * earliest deadline. */
+/* Timers (timer.c): run the due ones, arm the native timer for the
+ * earliest deadline, tell whether one is due at now. */
 void seam__timers_run(seam_loop *loop);
 void seam__timers_arm(seam_loop *loop);
+int seam__timers_due(const seam_loop *loop, uint64_t now);
 
 /* The ready-stack reaper of a notifier freed while it was pending: it only
  * releases the memory. seam_loop_free() runs exactly these. */

@@ -187,7 +187,20 @@ int seam_loop_run(seam_loop *loop, seam_run_mode mode) {
     loop->kick = 1;
     seam__alive(loop, 1);
   }
+  /* Overdue timers are this run's work too: wake the first iteration. */
+  uint64_t pass = loop->pass;
+  if (seam__timers_due(loop, seam__clock_ms()))
+    seam__backend_wakeup(loop->be);
   int r = seam__backend_run(loop->be, mode);
+  /*
+   * The native timer is a delayed wakeup, which most libraries deliver in the
+   * iteration after the one it ended: a ONCE run that blocked until a timer
+   * was due would return without firing it. One more iteration, which does
+   * not block, runs it.
+   */
+  if (r >= 0 && mode == SEAM_RUN_ONCE && loop->pass == pass &&
+      seam__timers_due(loop, seam__clock_ms()))
+    r = seam__backend_run(loop->be, SEAM_RUN_NOWAIT);
   if (loop->kick) {
     loop->kick = 0;
     seam__alive(loop, -1);

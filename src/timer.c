@@ -118,6 +118,10 @@ void seam__timers_run(seam_loop *loop) {
   }
 }
 
+int seam__timers_due(const seam_loop *loop, uint64_t now) {
+  return loop->heap_len > 0 && loop->heap[0]->due <= now;
+}
+
 void seam__timers_arm(seam_loop *loop) {
   if (loop->heap_len == 0) {
     if (loop->armed != SEAM__NO_TIMEOUT)
