@@ -149,7 +149,8 @@ SEAM_EXTERN void *seam_loop_native(seam_loop *loop);
  *
  * Returns 0 when nothing is alive any more, 1 when alive work remains (after
  * seam_loop_stop(), or after ONCE/NOWAIT), SEAM_EBUSY when called from inside
- * a callback of this loop (runs do not nest), SEAM_EINVAL for a bad mode.
+ * a callback of this loop (runs do not nest) or while another thread runs it,
+ * SEAM_EINVAL for a bad mode.
  * Unlike other loop-thread functions it may be called from any thread while
  * the loop is not running: the caller becomes the loop thread.
  */
