@@ -2,8 +2,9 @@
  * ev.c - seam's backend on libev (see src/backend.h for the contract). The
  * wakeup is an ev_async started for the backend's whole life, the core's
  * earliest deadline is one one-shot ev_timer whose expiry only sends that
- * wakeup, and keep-alive is one extra reference on the loop. Both watchers are unref'd while active, so only
- * seam__backend_keepalive() decides whether seam holds ev_run open.
+ * wakeup, and keep-alive is one extra reference on the loop. Both watchers
+ * are unref'd while active, so only seam__backend_keepalive() decides whether
+ * seam holds ev_run open.
  */
 #include <ev.h>
 #include <pthread.h>

@@ -375,8 +375,8 @@ SEAM_EXTERN int seam_chan_new(seam_loop *loop, size_t capacity, seam_chan_cb cb,
 
 /*
  * Any thread; never blocks. Returns 0 (msg accepted: it will be delivered),
- * SEAM_EAGAIN (bounded channel full), SEAM_ECLOSED (closed) or SEAM_EINVAL
- * (NULL chan or msg). The caller must hold an acquired reference, be on the
+ * SEAM_EAGAIN (bounded channel full), SEAM_ECLOSED (closed), SEAM_ENOMEM (an
+ * unbounded channel could not grow) or SEAM_EINVAL (NULL chan or msg). The caller must hold an acquired reference, be on the
  * loop thread, or otherwise know that the final callback has not run.
  */
 SEAM_EXTERN int seam_chan_send(seam_chan *chan, void *msg);
@@ -385,7 +385,8 @@ SEAM_EXTERN int seam_chan_send(seam_chan *chan, void *msg);
  * Any thread but the loop's: like seam_chan_send() but waits while the
  * channel is full. Returns 0, SEAM_ECLOSED (closed before or while waiting;
  * msg was not accepted and still belongs to the caller), SEAM_EDEADLK (called
- * on the loop thread, always, even when there is room) or SEAM_EINVAL.
+ * on the loop thread, always, even when there is room or the channel is
+ * closed), SEAM_ENOMEM (as for send) or SEAM_EINVAL.
  */
 SEAM_EXTERN int seam_chan_send_wait(seam_chan *chan, void *msg);
 

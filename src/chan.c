@@ -20,7 +20,7 @@
 
 struct seam_chan {
   struct seam__signal signal;
-  seam_loop *loop; /* loop thread; NULL after the final callback */
+  seam_loop *loop; /* NULL after the final callback (cleared under mu) */
   seam_chan_cb cb;
   void *data;
   atomic_uint refs;
@@ -65,8 +65,10 @@ static size_t take(seam_chan *chan, void **out, size_t max) {
 
 /* The final callback, after which the loop forgets the channel. */
 static void finish(seam_chan *chan) {
+  pthread_mutex_lock(&chan->mu); /* send_wait reads loop under the lock */
   seam_loop *loop = chan->loop;
   chan->loop = NULL;
+  pthread_mutex_unlock(&chan->mu);
   chan->cb(chan, NULL, chan->data);
   loop->handles--;
   seam__alive(loop, -1);
@@ -184,9 +186,8 @@ int seam_chan_send_wait(seam_chan *chan, void *msg) {
   if (chan == NULL || msg == NULL)
     return SEAM_EINVAL;
   pthread_mutex_lock(&chan->mu);
-  /* Checked under the lock: before the final callback the loop pointer is
-   * stable, after it closed is set and the loop is not used. */
-  if (!chan->closed && seam__on_loop_thread(chan->loop)) {
+  /* Under the lock: the final callback clears loop under it. */
+  if (chan->loop != NULL && seam__on_loop_thread(chan->loop)) {
     pthread_mutex_unlock(&chan->mu);
     return SEAM_EDEADLK;
   }
