@@ -55,6 +55,10 @@ unsigned long th_scaled(unsigned long n);
 /* Waits for s, failing the test after TH_WATCHDOG_S seconds. */
 void th_sem_wait(sem_t *s);
 
+/* The same for helper threads, where ck_assert must not be used: returns 0
+ * when s was posted, -1 after TH_WATCHDOG_S seconds. */
+int th_wait(sem_t *s);
+
 /* Starts a joinable thread; th_join joins it. */
 pthread_t th_thread(void *(*fn)(void *), void *arg);
 void th_join(pthread_t t);
@@ -63,10 +67,15 @@ void th_join(pthread_t t);
 seam_loop *th_loop(void);
 void th_loop_free(seam_loop *loop);
 
-/* Runs seam_loop_run(DEFAULT) on a watchdog: a timer-less helper thread calls
- * seam_loop_stop and fails the test if the run has not returned within
- * TH_WATCHDOG_S seconds. Returns run's result. */
+/* Runs seam_loop_run(loop, mode) on a watchdog: a helper thread calls
+ * seam_loop_stop, and the test fails, if the run has not returned within
+ * TH_WATCHDOG_S seconds. Returns run's result. th_run is the DEFAULT run. */
+int th_run_mode(seam_loop *loop, seam_run_mode mode);
 int th_run(seam_loop *loop);
+
+/* The host's own default run of native (th_native_run) on the same watchdog;
+ * seam_loop_stop on loop ends the host's run too. */
+void th_host_run(seam_loop *loop, void *native);
 
 /* Adds a TCase with a generous timeout to s. */
 TCase *th_tcase(Suite *s, const char *name);

@@ -38,16 +38,6 @@ static void post_timer_cb(seam_timer *timer, void *data) {
 
 static void flag_native_cb(void *arg) { ++*(int *)arg; }
 
-/* Waits for s on a helper thread: 0 when posted, -1 after the watchdog. */
-static int wait_helper(sem_t *s) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += TH_WATCHDOG_S;
-  int r;
-  while ((r = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
-    ;
-  return r == 0 ? 0 : -1;
-}
 
 static seam_loop *adopt(void *native) {
   seam_loop *loop = NULL;
@@ -67,34 +57,8 @@ static void adopt_free(seam_loop *loop, void *native) {
   ck_assert_int_eq(th_native_free(native), 0);
 }
 
-/* The host's default run on this thread, on a watchdog: if it has not
- * returned within TH_WATCHDOG_S seconds a helper thread asks seam to stop it
- * and the test fails. */
-struct host_wd {
-  seam_loop *loop;
-  sem_t done;
-  atomic_int fired;
-};
-
-static void *host_wd_main(void *arg) {
-  struct host_wd *w = arg;
-  if (wait_helper(&w->done) != 0) {
-    atomic_store(&w->fired, 1);
-    seam_loop_stop(w->loop);
-  }
-  return NULL;
-}
-
-static void host_run(void *native, seam_loop *loop) {
-  struct host_wd w = {.loop = loop};
-  sem_init(&w.done, 0, 0);
-  pthread_t t = th_thread(host_wd_main, &w);
-  th_native_run(native);
-  sem_post(&w.done);
-  th_join(t);
-  sem_destroy(&w.done);
-  ck_assert_msg(!atomic_load(&w.fired), "watchdog: the host's run went on for %d s", TH_WATCHDOG_S);
-}
+/* The host's default run on this thread, on a watchdog. */
+static void host_run(void *native, seam_loop *loop) { th_host_run(loop, native); }
 
 /* ======================================================================
  * L5: adopting, and what holds the host's run
@@ -216,7 +180,7 @@ struct l5_remote {
 
 static void *l5_remote_send_main(void *arg) {
   struct l5_remote *s = arg;
-  if (wait_helper(&s->running) != 0) {
+  if (th_wait(&s->running) != 0) {
     atomic_store(&s->timed_out, 1);
     return NULL;
   }
@@ -456,7 +420,7 @@ struct l5_stop {
 
 static void *l5_stop_main(void *arg) {
   struct l5_stop *s = arg;
-  if (wait_helper(&s->running) != 0) {
+  if (th_wait(&s->running) != 0) {
     atomic_store(&s->timed_out, 1);
     return NULL;
   }

@@ -33,45 +33,6 @@ static void post_timer_cb(seam_timer *timer, void *data) {
   sem_post(data);
 }
 
-/* Waits for s on a helper thread: 0 when posted, -1 after the watchdog. */
-static int wait_helper(sem_t *s) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += TH_WATCHDOG_S;
-  int r;
-  while ((r = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
-    ;
-  return r == 0 ? 0 : -1;
-}
-
-/* Like th_run, for any mode (see test_loop.c). */
-struct run_wd {
-  seam_loop *loop;
-  sem_t done;
-  atomic_int fired;
-};
-
-static void *run_wd_main(void *arg) {
-  struct run_wd *w = arg;
-  if (wait_helper(&w->done) != 0) {
-    atomic_store(&w->fired, 1);
-    seam_loop_stop(w->loop);
-  }
-  return NULL;
-}
-
-static int run_mode(seam_loop *loop, seam_run_mode mode) {
-  struct run_wd w = {.loop = loop};
-  sem_init(&w.done, 0, 0);
-  pthread_t t = th_thread(run_wd_main, &w);
-  int r = seam_loop_run(loop, mode);
-  sem_post(&w.done);
-  th_join(t);
-  sem_destroy(&w.done);
-  ck_assert_msg(!atomic_load(&w.fired), "watchdog: run (mode %d) blocked for %d s",
-                (int)mode, TH_WATCHDOG_S);
-  return r;
-}
 
 /* A thread that sends to an async once and records the result. */
 struct one_send {
@@ -340,7 +301,7 @@ static void *a3_pp_main(void *arg) {
     atomic_store_explicit(&p->seq, i, memory_order_release);
     if (seam_async_send(p->async) != 0)
       atomic_store(&p->err, 1);
-    if (wait_helper(&p->ack) != 0) {
+    if (th_wait(&p->ack) != 0) {
       atomic_store(&p->timed_out, 1);
       break;
     }
@@ -600,7 +561,7 @@ START_TEST(test_A6_send_before_first_run_delivered_by_run_once) {
   seam_async *a;
   ck_assert_int_eq(seam_async_new(loop, count_async_cb, &n, &a), 0);
   ck_assert_int_eq(seam_async_send(a), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 1);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 1);
   ck_assert_int_eq(n, 1);
   ck_assert_int_eq(seam_async_free(a), 0);
   th_loop_free(loop);
@@ -615,7 +576,7 @@ START_TEST(test_A6_send_to_unrefd_async_before_run_delivered) {
   ck_assert_int_eq(seam_async_new(loop, count_async_cb, &n, &a), 0);
   ck_assert_int_eq(seam_async_unref(a), 0);
   ck_assert_int_eq(seam_async_send(a), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 0);
   ck_assert_int_eq(n, 1);
   ck_assert_int_eq(seam_async_send(a), 0);
   ck_assert_int_eq(seam_loop_run(loop, SEAM_RUN_NOWAIT), 0);
@@ -638,7 +599,7 @@ START_TEST(test_A6_cross_thread_send_before_first_run_delivered) {
   atomic_init(&s.r, 1);
   th_join(th_thread(one_send_main, &s));
   ck_assert_int_eq(atomic_load(&s.r), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 1);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 1);
   ck_assert_int_eq(n, 1);
   ck_assert_int_eq(seam_async_free(a), 0);
   th_loop_free(loop);
@@ -652,7 +613,7 @@ START_TEST(test_A6_cross_thread_send_before_first_run_delivered) {
   atomic_store(&s.r, 1);
   th_join(th_thread(one_send_main, &s));
   ck_assert_int_eq(atomic_load(&s.r), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 0);
   ck_assert_int_eq(n, 1);
   ck_assert_int_eq(seam_async_free(a), 0);
   th_loop_free(loop);
@@ -671,7 +632,7 @@ START_TEST(test_A7_unrefd_async_does_not_keep_run_alive) {
   ck_assert_int_eq(seam_async_new(loop, count_async_cb, &n, &a), 0);
   ck_assert_int_eq(seam_async_unref(a), 0);
   ck_assert_int_eq(th_run(loop), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 0);
   ck_assert_int_eq(n, 0);
   ck_assert_int_eq(seam_async_free(a), 0);
   th_loop_free(loop);
@@ -715,7 +676,7 @@ struct a7_kept {
 
 static void *a7_kept_main(void *arg) {
   struct a7_kept *k = arg;
-  if (wait_helper(&k->running) != 0) {
+  if (th_wait(&k->running) != 0) {
     atomic_store(&k->timed_out, 1);
     return NULL;
   }
@@ -917,14 +878,14 @@ struct a9 {
 
 static void *a9_raiser_main(void *arg) {
   struct a9 *s = arg;
-  if (wait_helper(&s->running) != 0) {
+  if (th_wait(&s->running) != 0) {
     atomic_store(&s->timed_out, 1);
     return NULL;
   }
   for (unsigned i = 0; i < s->rounds; i++) {
     /* Alternate: the handler runs on the loop thread, then on this one. */
     pthread_kill(i % 2 == 0 ? s->loop_thread : pthread_self(), SIGUSR1);
-    if (wait_helper(&s->delivered) != 0) {
+    if (th_wait(&s->delivered) != 0) {
       atomic_store(&s->timed_out, 1);
       return NULL;
     }
@@ -984,12 +945,12 @@ struct a9_nest {
 
 static void *a9_nest_main(void *arg) {
   struct a9_nest *s = arg;
-  if (wait_helper(&s->spinning) != 0) {
+  if (th_wait(&s->spinning) != 0) {
     atomic_store(&s->timed_out, 1);
   } else {
     for (unsigned i = 0; i < s->rounds; i++) {
       pthread_kill(s->loop_thread, SIGUSR1);
-      if (wait_helper(&s->handled) != 0) {
+      if (th_wait(&s->handled) != 0) {
         atomic_store(&s->timed_out, 1);
         break;
       }

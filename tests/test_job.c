@@ -938,39 +938,9 @@ START_TEST(test_J6_job_in_flight_keeps_run_alive) {
 }
 END_TEST
 
-struct tj_nwd {
-  seam_loop *loop;
-  sem_t done;
-  atomic_int fired;
-};
-
-static void *tj_nwd_main(void *arg) {
-  struct tj_nwd *w = arg;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += TH_WATCHDOG_S;
-  int r;
-  while ((r = sem_timedwait(&w->done, &ts)) != 0 && errno == EINTR)
-    ;
-  if (r != 0) {
-    atomic_store(&w->fired, 1);
-    seam_loop_stop(w->loop);
-  }
-  return NULL;
-}
-
 /* th_native_run on a watchdog (seam_loop_stop ends the host's run too). */
 static void tj_native_run(seam_loop *loop, void *native) {
-  struct tj_nwd w = {.loop = loop};
-  atomic_init(&w.fired, 0);
-  sem_init(&w.done, 0, 0);
-  pthread_t t = th_thread(tj_nwd_main, &w);
-  th_native_run(native);
-  sem_post(&w.done);
-  th_join(t);
-  sem_destroy(&w.done);
-  ck_assert_msg(!atomic_load(&w.fired), "watchdog: the host ran for %d s",
-                TH_WATCHDOG_S);
+  th_host_run(loop, native);
 }
 
 /* J6 (with L5): on an adopted native loop run by the host, a job in flight

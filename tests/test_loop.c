@@ -22,47 +22,6 @@ static void count_async_cb(seam_async *async, void *data) {
   ++*(int *)data;
 }
 
-/* Waits for s on a helper thread (where ck_assert must not be used):
- * 0 when posted, -1 after TH_WATCHDOG_S seconds. */
-static int wait_helper(sem_t *s) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += TH_WATCHDOG_S;
-  int r;
-  while ((r = sem_timedwait(s, &ts)) != 0 && errno == EINTR)
-    ;
-  return r == 0 ? 0 : -1;
-}
-
-/* Like th_run, for any mode: a watchdog thread stops the loop (and the test
- * fails) if the run has not returned within TH_WATCHDOG_S seconds. */
-struct run_wd {
-  seam_loop *loop;
-  sem_t done;
-  atomic_int fired;
-};
-
-static void *run_wd_main(void *arg) {
-  struct run_wd *w = arg;
-  if (wait_helper(&w->done) != 0) {
-    atomic_store(&w->fired, 1);
-    seam_loop_stop(w->loop);
-  }
-  return NULL;
-}
-
-static int run_mode(seam_loop *loop, seam_run_mode mode) {
-  struct run_wd w = {.loop = loop};
-  sem_init(&w.done, 0, 0);
-  pthread_t t = th_thread(run_wd_main, &w);
-  int r = seam_loop_run(loop, mode);
-  sem_post(&w.done);
-  th_join(t);
-  sem_destroy(&w.done);
-  ck_assert_msg(!atomic_load(&w.fired), "watchdog: run (mode %d) blocked for %d s",
-                (int)mode, TH_WATCHDOG_S);
-  return r;
-}
 
 /* A timer callback that posts the semaphore in data: tells a helper thread
  * that the loop is running. */
@@ -78,9 +37,9 @@ static void post_timer_cb(seam_timer *timer, void *data) {
 /* L1: on a loop with nothing alive every mode returns 0 at once; ONCE does not block. */
 START_TEST(test_L1_empty_loop_run_returns_0_in_every_mode) {
   seam_loop *loop = th_loop();
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_DEFAULT), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_NOWAIT), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_DEFAULT), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_NOWAIT), 0);
   th_loop_free(loop);
 }
 END_TEST
@@ -170,7 +129,7 @@ START_TEST(test_L1_only_refd_active_handles_are_alive) {
   ck_assert_int_eq(seam_timer_unref(unrefd), 0);
   ck_assert_int_eq(seam_async_unref(a), 0);
   ck_assert_int_eq(th_run(loop), 0);
-  ck_assert_int_eq(run_mode(loop, SEAM_RUN_ONCE), 0);
+  ck_assert_int_eq(th_run_mode(loop, SEAM_RUN_ONCE), 0);
   ck_assert_int_eq(seam_loop_run(loop, SEAM_RUN_NOWAIT), 0);
   ck_assert_int_eq(n, 0);
   ck_assert_int_eq(seam_timer_free(never_started), 0);
@@ -303,7 +262,7 @@ struct remote_stop {
 
 static void *remote_stop_main(void *arg) {
   struct remote_stop *rs = arg;
-  if (wait_helper(&rs->running) != 0) {
+  if (th_wait(&rs->running) != 0) {
     atomic_store(&rs->timed_out, 1);
     return NULL;
   }
@@ -649,7 +608,7 @@ struct busy_run {
 
 static void *busy_run_main(void *arg) {
   struct busy_run *b = arg;
-  if (wait_helper(&b->running) != 0) {
+  if (th_wait(&b->running) != 0) {
     atomic_store(&b->timed_out, 1);
     return NULL;
   }
