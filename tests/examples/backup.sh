@@ -13,29 +13,16 @@
 set -u
 
 prog=${1:?usage: backup.sh PROGRAM}
-wrapper=${SEAM_EXAMPLE_WRAPPER:-}
 if ! command -v sqlite3 >/dev/null 2>&1; then
   echo "SKIP ($prog): the sqlite3 shell is not installed (Debian package sqlite3)"
   exit 77
 fi
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/seam-backup.XXXXXX") || exit 99
-trap 'rm -rf "$scratch"' EXIT
+name=backup
+# shellcheck source=tests/examples/common.sh
+. "$(dirname "$0")/common.sh"
 src=$scratch/source.db
 sample_mb=$((20 * ${SEAM_TEST_SCALE:-100} / 100))
 [ "$sample_mb" -ge 1 ] || sample_mb=1
-failures=0
-
-fail() {
-  echo "FAIL ($prog): $*" >&2
-  failures=$((failures + 1))
-}
-
-# run ARGS...: runs the program, leaving stdout, stderr and status behind.
-run() {
-  $wrapper "$prog" "$@" >"$scratch/out" 2>"$scratch/err"
-  status=$?
-}
-
 # no_leftovers WHAT: no temporary copy, journal or WAL file may remain.
 no_leftovers() {
   for f in "$scratch"/*.partial-* "$scratch"/*-journal "$scratch"/*-wal \

@@ -11,21 +11,9 @@
 set -u
 
 prog=${1:?usage: ticker.sh PROGRAM}
-wrapper=${SEAM_EXAMPLE_WRAPPER:-}
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/seam-ticker.XXXXXX") || exit 99
-trap 'rm -rf "$scratch"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL ($prog): $*" >&2
-  failures=$((failures + 1))
-}
-
-# run ARGS...: runs the program, leaving stdout, stderr and status behind.
-run() {
-  $wrapper "$prog" "$@" >"$scratch/out" 2>"$scratch/err"
-  status=$?
-}
+name=ticker
+# shellcheck source=tests/examples/common.sh
+. "$(dirname "$0")/common.sh"
 
 # A burst through a channel of capacity 64: the producer blocks on a full
 # channel over and over, and the loop takes messages in batches; none may be
