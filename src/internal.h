@@ -59,9 +59,23 @@ struct seam_loop {
   struct seam__queue registry; /* link in the process's list of loops */
 };
 
-/* Pushes signal onto loop's ready stack unless it is pending already. Any
- * thread, lock-free, async-signal-safe. */
-void seam__signal_send(seam_loop *loop, struct seam__signal *signal);
+/* The slow half of seam__signal_send(): claims pending and pushes. */
+void seam__signal_push(seam_loop *loop, struct seam__signal *signal);
+
+/*
+ * Pushes signal onto loop's ready stack unless it is pending already. Any
+ * thread, lock-free, async-signal-safe. Inline, so that a send to a pending
+ * node is a fence, a load and nothing else. The fence orders the caller's
+ * earlier writes before the load of pending, pairing with the full barrier in
+ * seam__signal_clear(): either this load sees 0 and the node is pushed again,
+ * or the loop's run, which clears pending before it acts, sees those writes.
+ */
+static inline void seam__signal_send(seam_loop *loop,
+                                     struct seam__signal *signal) {
+  atomic_thread_fence(memory_order_seq_cst);
+  if (!atomic_load_explicit(&signal->pending, memory_order_relaxed))
+    seam__signal_push(loop, signal);
+}
 
 static inline void seam__signal_init(struct seam__signal *signal,
                                      void (*run)(struct seam__signal *)) {

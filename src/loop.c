@@ -37,17 +37,8 @@ uint64_t seam__clock_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void seam__signal_send(seam_loop *loop, struct seam__signal *signal) {
-  /*
-   * The fence orders the caller's earlier writes before the load of pending,
-   * pairing with the full barrier in seam__signal_clear(): either this load
-   * sees 0 and the node is pushed again, or the loop's run, which clears
-   * pending before it acts, sees those writes. The cheap load keeps repeated
-   * sends to a pending node from bouncing its cache line.
-   */
-  atomic_thread_fence(memory_order_seq_cst);
-  if (atomic_load_explicit(&signal->pending, memory_order_relaxed))
-    return;
+void seam__signal_push(seam_loop *loop, struct seam__signal *signal) {
+  /* Another sender may have claimed it since the caller's load. */
   if (atomic_exchange(&signal->pending, 1))
     return;
   struct seam__signal *head =
