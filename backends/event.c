@@ -7,9 +7,7 @@
  * holds event_base_dispatch() open. Nothing here needs a thread-aware base:
  * the eventfd is all that other threads and signal handlers touch.
  */
-#include <errno.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -58,10 +56,8 @@ static void leb_internal(struct event *ev) {
  */
 static void leb_wakeup_cb(evutil_socket_t fd, short what, void *arg) {
   struct seam__backend *be = arg;
-  uint64_t n;
   (void)what;
-  while (read(fd, &n, sizeof(n)) < 0 && errno == EINTR)
-    ;
+  seam__wakefd_drain(fd);
   seam__loop_dispatch(be->loop);
   if (!event_base_got_break(be->native))
     event_active(be->tick, EV_TIMEOUT, 0);
@@ -108,7 +104,7 @@ int seam__backend_open(seam_loop *loop, void *native,
   be->efd = -1;
   if (be->owned && (be->native = leb_base_new()) == NULL)
     goto fail;
-  be->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  be->efd = seam__wakefd_open();
   if (be->efd < 0)
     goto fail;
   be->wakeup = event_new(be->native, be->efd, EV_READ | EV_PERSIST,
@@ -171,12 +167,7 @@ void seam__backend_stop(struct seam__backend *be) {
 }
 
 void seam__backend_wakeup(struct seam__backend *be) {
-  /* EAGAIN means the counter is already nonzero: the loop will wake. */
-  int saved = errno;
-  uint64_t one = 1;
-  while (write(be->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-    ;
-  errno = saved;
+  seam__wakefd_signal(be->efd);
 }
 
 void seam__backend_timer(struct seam__backend *be, uint64_t timeout_ms) {

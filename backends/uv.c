@@ -1,11 +1,19 @@
 /*
  * uv.c - seam's backend on libuv (see src/backend.h for the contract). The
- * wakeup is a uv_async_t, the core's earliest deadline is one one-shot
- * uv_timer_t, and keep-alive is the async handle's reference. The timer is
- * unref'd for its whole life, so only seam__backend_keepalive() decides
- * whether seam holds uv_run() open.
+ * wakeup is the core's eventfd (src/wakefd.c) watched by a uv_poll_t, the
+ * core's earliest deadline is one one-shot uv_timer_t that writes to it, and
+ * keep-alive is the poll handle's reference. The timer is unref'd for its
+ * whole life, so only seam__backend_keepalive() decides whether seam holds
+ * uv_run() open.
+ *
+ * Why not uv_async_t: in libuv 1.44 the loop spins on an async handle until
+ * its sender has finished uv_async_send(), and a sender preempted by the very
+ * wakeup it caused (two threads on one CPU) costs the loop a thousand spins
+ * and a sched_yield per wakeup: ten times the round trip of an eventfd. The
+ * core's pending bits already coalesce sends, so the descriptor is enough.
  */
 #include <stdlib.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "backend.h"
@@ -15,7 +23,8 @@ struct seam__backend {
   uv_loop_t *native;
   int owned;         /* native was made here: ours to close */
   int closing;       /* close callbacks that have not run yet */
-  uv_async_t wakeup; /* ref'd exactly while seam keeps the loop alive */
+  int efd;           /* the wakeup eventfd, -1 if none */
+  uv_poll_t wakeup;  /* watches efd; ref'd exactly while seam keeps it alive */
   uv_timer_t timer;  /* never ref'd */
 };
 
@@ -27,15 +36,25 @@ static int uvb_error(int err) {
   return err == UV_ENOMEM ? SEAM_ENOMEM : SEAM_EINVAL;
 }
 
-static void uvb_wakeup_cb(uv_async_t *handle) {
+static void uvb_wakeup_cb(uv_poll_t *handle, int status, int events) {
   struct seam__backend *be = handle->data;
+  (void)status;
+  (void)events;
+  seam__wakefd_drain(be->efd);
   seam__loop_dispatch(be->loop);
 }
 
 /* Only a delayed wakeup (see backend.h): the dispatch runs at the next poll. */
 static void uvb_timer_cb(uv_timer_t *handle) {
   struct seam__backend *be = handle->data;
-  uv_async_send(&be->wakeup);
+  seam__wakefd_signal(be->efd);
+}
+
+/* The eventfd outlives the poll handle watching it. */
+static void uvb_free(struct seam__backend *be) {
+  if (be->efd >= 0)
+    close(be->efd);
+  free(be);
 }
 
 /*
@@ -46,7 +65,7 @@ static void uvb_timer_cb(uv_timer_t *handle) {
 static void uvb_closed(uv_handle_t *handle) {
   struct seam__backend *be = handle->data;
   if (--be->closing == 0 && !be->owned)
-    free(be);
+    uvb_free(be);
 }
 
 /*
@@ -65,7 +84,7 @@ static void uvb_release(struct seam__backend *be) {
   }
   if (!be->owned) {
     if (be->closing == 0)
-      free(be);
+      uvb_free(be);
     return;
   }
   /* NOWAIT, not DEFAULT: the user's own native handles must not block us. */
@@ -75,7 +94,7 @@ static void uvb_release(struct seam__backend *be) {
    * reference from them; leaking it is the lesser evil. */
   if (uv_loop_close(be->native) == 0)
     free(be->native);
-  free(be);
+  uvb_free(be);
 }
 
 int seam__backend_open(seam_loop *loop, void *native,
@@ -85,6 +104,7 @@ int seam__backend_open(seam_loop *loop, void *native,
     return SEAM_ENOMEM;
   be->loop = loop;
   be->native = native;
+  be->efd = -1;
   if (be->native == NULL) {
     be->native = malloc(sizeof(*be->native));
     if (be->native == NULL) {
@@ -101,7 +121,12 @@ int seam__backend_open(seam_loop *loop, void *native,
   }
   be->wakeup.data = be;
   be->timer.data = be;
-  int err = uv_async_init(be->native, &be->wakeup, uvb_wakeup_cb);
+  be->efd = seam__wakefd_open();
+  int err = be->efd < 0 ? UV_ENOMEM : 0;
+  if (err == 0)
+    err = uv_poll_init(be->native, &be->wakeup, be->efd);
+  if (err == 0)
+    err = uv_poll_start(&be->wakeup, UV_READABLE, uvb_wakeup_cb);
   if (err == 0)
     err = uv_timer_init(be->native, &be->timer);
   if (err != 0) {
@@ -130,7 +155,7 @@ int seam__backend_run(struct seam__backend *be, seam_run_mode mode) {
 void seam__backend_stop(struct seam__backend *be) { uv_stop(be->native); }
 
 void seam__backend_wakeup(struct seam__backend *be) {
-  uv_async_send(&be->wakeup);
+  seam__wakefd_signal(be->efd);
 }
 
 /*

@@ -107,6 +107,17 @@ void seam__backend_timer(struct seam__backend *be, uint64_t timeout_ms);
 void seam__backend_keepalive(struct seam__backend *be, int alive);
 
 /*
+ * Offered by the core (src/wakefd.c) to backends that wake their loop through
+ * a file descriptor they watch for reading: open returns a non-blocking
+ * eventfd or -1; signal (any thread, async-signal-safe, errno preserved) makes
+ * it readable; drain (loop thread, before dispatching) makes it unreadable
+ * again, so that a send during the pass wakes the loop anew.
+ */
+int seam__wakefd_open(void);
+void seam__wakefd_signal(int fd);
+void seam__wakefd_drain(int fd);
+
+/*
  * Provided by the core, called by the backend on the loop thread from its
  * native wakeup callback only. Runs the due timers and everything that was
  * signalled, then re-arms the timer through seam__backend_timer().
