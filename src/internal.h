@@ -55,6 +55,7 @@ struct seam_loop {
   struct seam__signal completions;          /* pool -> loop */
   _Atomic(struct seam_job *) completed;     /* LIFO of finished jobs */
   atomic_uint completing; /* pool threads inside seam__job_complete() */
+  struct seam__queue submitted; /* jobs submitted during this pass */
 
   struct seam__queue registry; /* link in the process's list of loops */
 };
@@ -130,7 +131,8 @@ struct seam_job {
   seam_work_cb work;
   seam_done_cb done;
   void *data;
-  struct seam__queue queued;  /* link in the pool's queue while QUEUED */
+  struct seam__queue queued;  /* link in the pool's queue (or the loop's
+                                 submitted list) while QUEUED */
   struct seam_job *completed; /* link on loop->completed while DONE */
   enum seam__job_state state; /* under the pool's lock */
   int in_flight;              /* loop thread */
@@ -145,6 +147,7 @@ void seam__job_complete(struct seam_job *job);
 
 /* The pool (pool.c). */
 int seam__pool_queue(struct seam_job *job);  /* IDLE -> QUEUED; may start */
+void seam__pool_flush(seam_loop *loop);      /* end of a dispatch pass */
 int seam__pool_cancel(struct seam_job *job); /* see seam_job_cancel() */
 void seam__pool_stop(void);                  /* under seam__global_lock */
 

@@ -7,7 +7,8 @@
  *   2. fire the due timers, in (deadline, start order);
  *   3. take the whole ready stack and run each signal in the order it was
  *      signalled (notifiers, channel batches, job completions, stop);
- *   4. arm the native timer for the earliest deadline.
+ *   4. hand the jobs submitted during the pass to the pool in one go;
+ *   5. arm the native timer for the earliest deadline.
  * The backend calls the dispatch from its wakeup only (its native timer is a
  * delayed wakeup), so there is at most one pass per native iteration.
  * Anything signalled during a pass (a notifier sending itself, a channel with
@@ -92,6 +93,7 @@ void seam__loop_dispatch(seam_loop *loop) {
   loop->pass++;
   seam__timers_run(loop);
   run_ready(loop);
+  seam__pool_flush(loop);
   loop->dispatching = 0;
   seam__timers_arm(loop);
 }
@@ -115,6 +117,7 @@ static int loop_open(void *native, seam_loop **out) {
   atomic_init(&loop->completed, NULL);
   atomic_init(&loop->completing, 0);
   loop->armed = SEAM__NO_TIMEOUT;
+  seam__queue_init(&loop->submitted);
   seam__signal_init(&loop->stop, stop_run);
   seam__signal_init(&loop->completions, seam__jobs_completed);
   int err = seam__backend_open(loop, native, &loop->be);

@@ -17,7 +17,9 @@
 #define DEFAULT_SIZE 4
 #define MAX_SIZE 1024
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* Adaptive: the lock is held for a few instructions at a time, by the loop
+ * thread and every worker, so a short spin beats sleeping in the kernel. */
+static pthread_mutex_t mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static struct seam__queue queue = {&queue, &queue};
 static unsigned idle;  /* workers waiting on more */
@@ -131,6 +133,19 @@ int seam__pool_queue(seam_job *job) {
     if (err)
       return err;
   }
+  seam_loop *loop = job->loop;
+  /*
+   * During a pass (done callbacks resubmitting, a timer submitting a batch)
+   * the job waits on the loop's list, in order, for seam__pool_flush() at the
+   * pass's end: one lock acquisition and one round of wakeups for all of
+   * them. It is QUEUED already: no worker can see it, and cancel, on this
+   * thread, unlinks it from whichever list holds it.
+   */
+  if (loop->dispatching) {
+    job->state = SEAM__QUEUED;
+    seam__queue_push(&loop->submitted, &job->queued);
+    return 0;
+  }
   pthread_mutex_lock(&mu);
   job->state = SEAM__QUEUED;
   seam__queue_push(&queue, &job->queued);
@@ -138,6 +153,16 @@ int seam__pool_queue(seam_job *job) {
     pthread_cond_signal(&more);
   pthread_mutex_unlock(&mu);
   return 0;
+}
+
+void seam__pool_flush(seam_loop *loop) {
+  if (seam__queue_empty(&loop->submitted))
+    return;
+  pthread_mutex_lock(&mu);
+  seam__queue_splice(&queue, &loop->submitted);
+  if (idle)
+    pthread_cond_broadcast(&more);
+  pthread_mutex_unlock(&mu);
 }
 
 int seam__pool_cancel(seam_job *job) {

@@ -47,4 +47,16 @@ static inline void seam__queue_remove(struct seam__queue *node) {
   seam__queue_init(node);
 }
 
+/* Moves every node of from, in order, to the tail of head; from ends empty. */
+static inline void seam__queue_splice(struct seam__queue *head,
+                                      struct seam__queue *from) {
+  if (seam__queue_empty(from))
+    return;
+  from->next->prev = head->prev;
+  head->prev->next = from->next;
+  from->prev->next = head;
+  head->prev = from->prev;
+  seam__queue_init(from);
+}
+
 #endif /* SEAM_QUEUE_H */
