@@ -53,12 +53,16 @@ static void release(seam_chan *chan) {
 /* Moves up to max messages out of the ring into out. Under the lock. */
 static size_t take(seam_chan *chan, void **out, size_t max) {
   size_t n = chan->count < max ? chan->count : max;
+  if (n == 0)
+    return 0;
   size_t first = chan->size - chan->head < n ? chan->size - chan->head : n;
   memcpy(out, chan->ring + chan->head, first * sizeof(*out));
   memcpy(out + first, chan->ring, (n - first) * sizeof(*out));
-  chan->head = (chan->head + n) % chan->size;
+  chan->head += n;
+  if (chan->head >= chan->size)
+    chan->head -= chan->size;
   chan->count -= n;
-  if (n && chan->waiters)
+  if (chan->waiters)
     pthread_cond_broadcast(&chan->room);
   return n;
 }
@@ -114,9 +118,11 @@ int seam_chan_new(seam_loop *loop, size_t capacity, seam_chan_cb cb,
   seam_chan *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return SEAM_ENOMEM;
-  c->size = capacity ? capacity : 16;
-  c->ring = calloc(c->size, sizeof(*c->ring));
-  if (c->ring == NULL || pthread_mutex_init(&c->mu, NULL) != 0) {
+  /* A bounded ring is allocated once, here; an unbounded one at the first
+   * send, growing from there. */
+  c->size = capacity;
+  c->ring = capacity ? calloc(capacity, sizeof(*c->ring)) : NULL;
+  if ((capacity && c->ring == NULL) || pthread_mutex_init(&c->mu, NULL) != 0) {
     free(c->ring);
     free(c);
     return SEAM_ENOMEM;
@@ -142,7 +148,7 @@ int seam_chan_new(seam_loop *loop, size_t capacity, seam_chan_cb cb,
 
 /* Doubles an unbounded ring, unrolling it. Under the lock. */
 static int grow(seam_chan *chan) {
-  size_t size = chan->size * 2;
+  size_t size = chan->size ? chan->size * 2 : 16;
   void **ring = malloc(size * sizeof(*ring));
   if (ring == NULL)
     return SEAM_ENOMEM;
@@ -166,7 +172,8 @@ static int put(seam_chan *chan, void *msg) {
     if (err)
       return err;
   }
-  chan->ring[(chan->head + chan->count) % chan->size] = msg;
+  size_t tail = chan->head + chan->count;
+  chan->ring[tail < chan->size ? tail : tail - chan->size] = msg;
   /* Under the lock, so that close and the final callback see every push. */
   if (++chan->count == 1)
     seam__signal_send(chan->loop, &chan->signal);
