@@ -176,7 +176,7 @@ function fmt(v) {
   if (v == "") return "-"
   return v >= 100 ? sprintf("%.0f", v) : v >= 10 ? sprintf("%.1f", v) : sprintf("%.2f", v)
 }
-function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
+function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.3gx", a / b) }
 # The targets of issue 6, for seam rows.
 function target(group, metric, v, rn,   ok, t) {
   if (metric == "us/rt") { t = "<=1.05x native"; ok = rn != "" && v / rn <= 1.05 }
