@@ -122,7 +122,10 @@ SEAM_EXTERN int seam_loop_new(seam_loop **loop);
  * delivers them in its next iteration, which never comes if nothing at all
  * keeps its loop alive (seam cannot act before the host's run begins, and a
  * send may come from a signal handler, where it must not touch the native
- * loop). A libevent base need not have been made thread-aware
+ * loop). Likewise a host's single-iteration run (uv_run ONCE, ...) that
+ * blocked until a seam timer was due fires that timer in its next iteration,
+ * where seam_loop_run(SEAM_RUN_ONCE) fires it in the same call. A libevent
+ * base need not have been made thread-aware
  * (evthread_use_pthreads() is not required). At most one seam loop may wrap a
  * given native loop at a time. Returns 0, SEAM_EINVAL (native or loop NULL,
  * or a native loop the backend cannot use), SEAM_EBUSY (another seam loop
