@@ -46,7 +46,7 @@ struct seam_loop {
   size_t heap_len;
   size_t heap_cap;
   uint64_t timer_seq;
-  uint64_t armed; /* absolute deadline the native timer is armed for */
+  int timer_armed; /* the native timer may fire (not disarmed) */
 
   unsigned handles; /* timers, asyncs, jobs and unfinalized channels */
   unsigned alive;   /* what keeps run alive, see seam__alive() */

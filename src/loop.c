@@ -116,7 +116,6 @@ static int loop_open(void *native, seam_loop **out) {
   atomic_init(&loop->now, seam__clock_ms());
   atomic_init(&loop->completed, NULL);
   atomic_init(&loop->completing, 0);
-  loop->armed = SEAM__NO_TIMEOUT;
   seam__queue_init(&loop->submitted);
   seam__signal_init(&loop->stop, stop_run);
   seam__signal_init(&loop->completions, seam__jobs_completed);
@@ -169,7 +168,8 @@ int seam_loop_run(seam_loop *loop, seam_run_mode mode) {
     return SEAM_EBUSY;
   }
   atomic_store_explicit(&loop->thread, seam__self(), memory_order_relaxed);
-  atomic_store_explicit(&loop->now, seam__clock_ms(), memory_order_relaxed);
+  uint64_t now = seam__clock_ms();
+  atomic_store_explicit(&loop->now, now, memory_order_relaxed);
   /*
    * What was signalled before the run is delivered by it even if nothing
    * keeps the native loop alive (an unref'd notifier sent to before the run
@@ -183,7 +183,7 @@ int seam_loop_run(seam_loop *loop, seam_run_mode mode) {
   }
   /* Overdue timers are this run's work too: wake the first iteration. */
   uint64_t pass = loop->pass;
-  if (seam__timers_due(loop, seam__clock_ms()))
+  if (seam__timers_due(loop, now))
     seam__backend_wakeup(loop->be);
   int r = seam__backend_run(loop->be, mode);
   /*

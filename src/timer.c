@@ -124,9 +124,9 @@ int seam__timers_due(const seam_loop *loop, uint64_t now) {
 
 void seam__timers_arm(seam_loop *loop) {
   if (loop->heap_len == 0) {
-    if (loop->armed != SEAM__NO_TIMEOUT)
+    if (loop->timer_armed)
       seam__backend_timer(loop->be, SEAM__NO_TIMEOUT);
-    loop->armed = SEAM__NO_TIMEOUT;
+    loop->timer_armed = 0;
     return;
   }
   uint64_t now = atomic_load_explicit(&loop->now, memory_order_relaxed);
@@ -139,7 +139,7 @@ void seam__timers_arm(seam_loop *loop) {
   /* Re-armed after every pass: a native timer may have fired early, on a
    * clock of its own, and a one-shot native timer that fired is spent. */
   seam__backend_timer(loop->be, due - now);
-  loop->armed = due;
+  loop->timer_armed = 1;
 }
 
 /* After a change made outside a dispatch pass (which arms at its end). */
